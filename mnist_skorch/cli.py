@@ -1,0 +1,49 @@
+"""Command line: ``python -m mnist_skorch study|headline``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .study import MODELS, run_study
+
+
+def _study(args: argparse.Namespace) -> int:
+    models = sorted(MODELS) if args.model == "all" else [args.model]
+    for model in models[::-1]:  # mlp first: it is the primary study and the cheaper one
+        summary = run_study(model, args.profile, args.results, jobs=args.jobs, data_root=args.data_root,
+                            dask=args.dask, progress=not args.no_progress)
+        print(f"{model}: test accuracy {summary['test_accuracy_mean']:.4f} "
+              f"± {summary['test_accuracy_std']:.4f} over {len(summary['seeds'])} seed(s); "
+              f"tuned {summary['tuned_config']}")
+    return 0
+
+
+def _headline(args: argparse.Namespace) -> int:
+    from .tables import headline_table
+
+    print(headline_table(args.results, args.profile).to_markdown(index=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mnist_skorch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    study = sub.add_parser("study", help="run or resume the hyperparameter study")
+    study.add_argument("--model", choices=[*sorted(MODELS), "all"], default="all")
+    study.add_argument("--profile", default="quick", help="quick, full or a profile .json path")
+    study.add_argument("--results", default="results", help="results root (registry)")
+    study.add_argument("--jobs", type=int, default=1, help="candidates trained in parallel")
+    study.add_argument("--dask", default=None, help="Dask scheduler address, or 'local'")
+    study.add_argument("--data-root", default=None, help="folder holding MNIST/raw")
+    study.add_argument("--no-progress", action="store_true", help="no progress bars")
+    study.set_defaults(func=_study)
+    head = sub.add_parser("headline", help="print the headline results table (markdown)")
+    head.add_argument("--profile", default="full")
+    head.add_argument("--results", default="results")
+    head.set_defaults(func=_headline)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
+                        stream=sys.stderr)
+    return args.func(args)
