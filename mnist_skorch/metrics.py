@@ -13,7 +13,7 @@ def class_report(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) ->
     rep = classification_report(y_true, y_pred, labels=labels, output_dict=True, zero_division=0)
     rows = {str(c): rep[str(c)] for c in labels}
     micro = dict(zip(("precision", "recall", "f1-score"),
-                     [accuracy_score(y_true, y_pred)] * 3), support=len(y_true))
+                     [accuracy_score(y_true, y_pred)] * 3, strict=False), support=len(y_true))
     rows.update({"macro avg": rep["macro avg"], "micro avg": micro, "weighted avg": rep["weighted avg"]})
     df = pd.DataFrame(rows).T.rename(columns={"f1-score": "f1"})
     df["support"] = df["support"].astype(int)
@@ -26,7 +26,7 @@ def confusion_pairs(cm: np.ndarray, top: int = 10) -> pd.DataFrame:
     off = cm.copy()
     np.fill_diagonal(off, 0)
     true, pred = np.unravel_index(np.argsort(off, axis=None, kind="stable")[::-1], off.shape)
-    rows = [(int(t), int(p), int(off[t, p])) for t, p in zip(true, pred) if off[t, p] > 0][:top]
+    rows = [(int(t), int(p), int(off[t, p])) for t, p in zip(true, pred, strict=False) if off[t, p] > 0][:top]
     return pd.DataFrame(rows, columns=["true", "predicted", "count"])
 
 

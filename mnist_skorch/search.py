@@ -56,7 +56,9 @@ class SequentialSearchCV(BaseSearchCV):
     Attributes
     ----------
     decisions_ : list of dicts, one per coordinate step (cycle, parameter, candidates, scores,
-        chosen value, previous value, score delta against the previous baseline).
+        chosen value, previous value and its score, delta of the chosen score against it). The
+        previous score is the current value's score in this step when it is a candidate, else
+        the last step's winning score (``nan`` before the first step).
     initial_params_ : the complete starting baseline.
     cv_results_, best_params_, best_index_, best_score_, best_estimator_ : as in sklearn; the
         best candidate is the final baseline (the winner of the last step).
@@ -113,13 +115,15 @@ class SequentialSearchCV(BaseSearchCV):
                 scores = np.asarray(results["mean_test_score"][-n:], dtype=float)
                 win = choose(scores, values, current[name])
                 previous = current[name]
+                before = float(scores[values.index(previous)]) if previous in values else baseline_score
                 decision = {
                     "step": step, "cycle": cycle, "param": name,
                     "candidates": list(values), "scores": [float(s) for s in scores],
                     "diverged": [bool(np.isnan(s)) for s in scores],
                     "previous": previous, "chosen": values[win],
                     "score": float(scores[win]),
-                    "delta": float(scores[win] - baseline_score),
+                    "previous_score": before,
+                    "delta": float(scores[win] - before),
                     "changed": values[win] != previous,
                 }
                 changed |= decision["changed"]

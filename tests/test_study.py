@@ -1,0 +1,91 @@
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from mnist_skorch import MLPClassifier
+from mnist_skorch.registry import RecordedEstimator, Registry
+from mnist_skorch.search import SequentialSearchCV
+from mnist_skorch.study import load_profile, run_study
+
+TIMING = ("session_seconds", "train_seconds_total", "fit_seconds")
+
+
+def _strip(obj):
+    """Summary without wall-clock fields (they differ between identical runs)."""
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if k not in TIMING and k != "dur"}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    return obj
+
+
+def test_quick_study_end_to_end(quick_results):
+    for model in ("mlp", "cnn"):
+        s = json.loads((quick_results / "quick" / model / "summary.json").read_text())
+        assert [d["param"] for d in s["decisions"]] == list(load_profile("quick")["models"][model]
+                                                            ["sweep"]["candidates"])
+        assert s["final"]["test"]["accuracy"] > 0.6 and s["final"]["test"]["n_test"] == 10000
+        assert len(s["seeds"]) == 2 and s["test_accuracy_std"] >= 0
+        assert np.array(s["final"]["test"]["confusion_matrix"]).sum() == 10000
+        assert s["tuned_config"] == {d["param"]: d["chosen"] for d in s["decisions"]}
+        assert (quick_results / "quick" / model / "final" / "seed0.pt").is_file()
+        assert len(Registry(quick_results / "quick" / model).records()) == s["n_runs"] > 10
+
+
+def _cli(results, *extra):
+    return [sys.executable, "-m", "mnist_skorch", "study", "--model", "mlp", "--profile", "quick",
+            "--results", str(results), "--no-progress", *extra]
+
+
+def test_interrupted_study_resumes_without_retraining(tmp_path, quick_results):
+    runs = tmp_path / "quick" / "mlp" / "runs"
+    proc = subprocess.Popen(_cli(tmp_path), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(runs.glob("*.json"))) < 8:
+        time.sleep(0.2)
+    proc.kill()
+    proc.wait()
+    done = sorted(runs.glob("*.json"))
+    assert len(done) >= 8 and not (tmp_path / "quick" / "mlp" / "summary.json").exists()
+    done[0].write_text('{"key": "trunc')  # a record cut short by a crash
+    out = subprocess.run(_cli(tmp_path), capture_output=True, text=True, check=True)
+    trained = out.stderr.count(" trained ")
+    total = len(list(runs.glob("*.json")))
+    assert trained == total - len(done) + 1, out.stderr[-2000:]
+    assert "corrupt record" in out.stderr
+    resumed = json.loads((tmp_path / "quick" / "mlp" / "summary.json").read_text())
+    reference = json.loads((quick_results / "quick" / "mlp" / "summary.json").read_text())
+    assert _strip(resumed) == _strip(reference)
+    again = subprocess.run(_cli(tmp_path), capture_output=True, text=True, check=True)
+    assert " trained " not in again.stderr and "final training" not in again.stderr
+
+
+def test_diverging_candidate_recorded_and_skipped(tmp_path, small):
+    Xtr, ytr, Xte, yte = small
+    X, y = np.concatenate([Xtr, Xte]), np.concatenate([ytr, yte])
+    from sklearn.model_selection import PredefinedSplit
+
+    cv = PredefinedSplit(np.r_[np.full(len(Xtr), -1), np.zeros(len(Xte))])
+    est = RecordedEstimator(MLPClassifier(width=32, depth=2, use_bn=False, activation="sigmoid",
+                                          optimizer="sgd", max_epochs=2), registry=tmp_path)
+    search = SequentialSearchCV(est, {"estimator__lr": [1e12, 0.5]}, cv=cv, refit=False)
+    search.fit(X, y, X_valid=Xte, y_valid=yte)
+    d = search.decisions_[0]
+    assert d["diverged"] == [True, False] and d["chosen"] == 0.5
+    status = sorted(r["status"] for r in Registry(tmp_path).records())
+    assert status == ["diverged", "ok"]
+
+
+def test_dask_local_cluster_runs_the_sweep(tmp_path, mnist):
+    pytest.importorskip("dask.distributed")
+    prof = load_profile("quick")
+    prof["models"]["mlp"]["sweep"]["candidates"] = {"width": [32, 64], "lr": [1e-3, 2e-3]}
+    summary = run_study("mlp", prof, tmp_path, jobs=2, dask="local", progress=False)
+    assert [d["param"] for d in summary["decisions"]] == ["width", "lr"]
+    assert summary["final"]["test"]["accuracy"] > 0.6
+    assert summary["n_runs"] >= 4 and os.path.isfile(tmp_path / "quick" / "mlp" / "summary.json")
