@@ -20,6 +20,16 @@ def _study(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prerender(args: argparse.Namespace) -> int:
+    """Quarto's pre-render: run (or resume: a no-op when complete) the active profile's study."""
+    from .results import active_profile, results_root
+
+    profile = active_profile()
+    for model in ("mlp", "cnn"):
+        run_study(model, profile, results_root(), progress=False)
+    return 0
+
+
 def _headline(args: argparse.Namespace) -> int:
     from .tables import headline_table
 
@@ -39,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     study.add_argument("--data-root", default=None, help="folder holding MNIST/raw")
     study.add_argument("--no-progress", action="store_true", help="no progress bars")
     study.set_defaults(func=_study)
+    pre = sub.add_parser("prerender", help="Quarto pre-render: study for $QUARTO_PROFILE (quick or full)")
+    pre.set_defaults(func=_prerender)
     head = sub.add_parser("headline", help="print the headline results table (markdown)")
     head.add_argument("--profile", default="full")
     head.add_argument("--results", default="results")

@@ -39,3 +39,10 @@ SEED_CLAIMS = {
     "cnn": {"accuracy_text": 0.9961, "accuracy_table": 0.9960, "log_loss": 0.0108, "n_errors": 40,
             "best_epoch": 19},
 }
+
+#: The seed's statements about the data (its section 2).
+SEED_EDA_CLAIMS = {
+    "mean": 0.1307, "std": 0.3081, "zero_share": 0.80, "saturated_share": 0.07,
+    "centroid": (14.0, 14.0), "thickest": (0, 8), "ink_mass_0": 0.17, "ink_mass_8": 0.15,
+    "thinnest": 1, "ink_mass_1": 0.08, "look_alikes": [(3, 5), (4, 9), (5, 8)],
+}

@@ -1,0 +1,183 @@
+"""Tables of the report and the README, built from the results registry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .presets import SEED_CANDIDATES, SEED_CLAIMS, SEED_EDA_CLAIMS, SEED_FINAL_CONFIGS, SEED_INITIAL_BASELINES
+from .results import ModelResults, load_model_results
+
+PARAMS = list(SEED_CANDIDATES)
+DESCRIPTIONS = {
+    "batch_size": "batch size", "width": "units (MLP) / channels (CNN) per hidden layer",
+    "depth": "hidden layers / conv blocks", "dropout_p": "dropout probability",
+    "use_bn": "batch normalisation", "lr": "learning rate", "weight_decay": "L2 weight decay",
+    "activation": "activation", "weight_init": "weight initialisation", "optimizer": "optimizer",
+}
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def candidate_table(mlp: dict, cnn: dict) -> pd.DataFrame:
+    """The seed's candidate table next to the values each of our sweeps used."""
+    rows = []
+    for i, p in enumerate(PARAMS, 1):
+        rows.append({"#": i, "hyperparameter": p, "description": DESCRIPTIONS[p],
+                     "seed candidates": ", ".join(map(_fmt, SEED_CANDIDATES[p])),
+                     "our MLP sweep": ", ".join(map(_fmt, mlp["protocol"]["sweep"]["candidates"].get(p, []))),
+                     "our CNN sweep": ", ".join(map(_fmt, cnn["protocol"]["sweep"]["candidates"].get(p, [])))})
+    return pd.DataFrame(rows).set_index("#")
+
+
+def config_table(configs: dict[str, dict]) -> pd.DataFrame:
+    """Hyperparameters (rows) by configuration (columns)."""
+    return pd.DataFrame({name: {p: _fmt(c.get(p, "–")) for p in PARAMS} for name, c in configs.items()})
+
+
+def baselines_table(mlp: dict, cnn: dict) -> pd.DataFrame:
+    return config_table({"MLP (ours)": mlp["initial_baseline"], "MLP (seed)": SEED_INITIAL_BASELINES["mlp"],
+                         "CNN (ours)": cnn["initial_baseline"], "CNN (seed)": SEED_INITIAL_BASELINES["cnn"]})
+
+
+def optimal_table(mlp: dict, cnn: dict) -> pd.DataFrame:
+    return config_table({"MLP (ours)": mlp["tuned_config"], "MLP (seed)": SEED_FINAL_CONFIGS["mlp"],
+                         "CNN (ours)": cnn["tuned_config"], "CNN (seed)": SEED_FINAL_CONFIGS["cnn"]})
+
+
+def decision_table(summary: dict) -> pd.DataFrame:
+    """The sweep's decision log: one row per coordinate step."""
+    rows = []
+    for d in summary["decisions"]:
+        best = [s for s in d["scores"] if s is not None]
+        rows.append({"step": d["step"] + 1, "hyperparameter": d["param"], "previous": _fmt(d["previous"]),
+                     "chosen": _fmt(d["chosen"]), "val. acc (chosen)": d["score"],
+                     "val. acc (previous)": d.get("previous_score"), "delta": d["delta"],
+                     "candidates": len(d["candidates"]), "diverged": sum(d["diverged"]),
+                     "spread": (max(best) - min(best)) if best else np.nan})
+    return pd.DataFrame(rows).set_index("step")
+
+
+def metrics_table(res: ModelResults) -> pd.DataFrame:
+    """Global test metrics of the first final seed plus the seed-averaged accuracy."""
+    t, s = res.test, res.summary
+    return pd.DataFrame({"value": {
+        "test accuracy (seed 0)": f"{t['accuracy']:.4f}",
+        "test cross-entropy (seed 0)": f"{t['log_loss']:.4f}",
+        "misclassified test images (seed 0)": f"{t['n_errors']} of {t['n_test']}",
+        f"test accuracy, mean ± sd over {len(s['seeds'])} seeds":
+            f"{s['test_accuracy_mean']:.4f} ± {s['test_accuracy_std']:.4f}",
+        "best validation epoch / epochs run": f"{res.final['best_epoch']} / {res.final['epochs']}",
+    }})
+
+
+def seeds_table(res: ModelResults) -> pd.DataFrame:
+    return pd.DataFrame(res.summary["seeds"]).set_index("seed")
+
+
+def efficiency_table(results: list[ModelResults]) -> pd.DataFrame:
+    rows = {}
+    for r in results:
+        s = r.summary
+        rows[r.model.upper()] = {
+            "parameters": f"{r.final['n_parameters']:,}",
+            "final epochs (best)": f"{r.final['epochs']} ({r.final['best_epoch']})",
+            "final fit time per seed (s)": f"{np.mean([x['fit_seconds'] for x in s['seeds']]):.0f}",
+            "training images (final)": f"{r.final['n_train']:,}",
+            "sweep + preliminary runs": s["n_runs"],
+            "total training time (CPU h)": f"{s['train_seconds_total'] / 3600:.2f}",
+            "hardware": r.final["hardware"],
+            "torch": r.final["versions"]["torch"],
+        }
+    return pd.DataFrame(rows)
+
+
+def claims_table(results: list[ModelResults]) -> pd.DataFrame:
+    """What the seed claims next to what we measured."""
+    rows = []
+    for r in results:
+        c, t, s = SEED_CLAIMS[r.model], r.test, r.summary
+        rows += [
+            {"model": r.model.upper(), "quantity": "test accuracy",
+             "seed claims": f"{c['accuracy_text']:.4f} (text), {c['accuracy_table']:.4f} (table)",
+             "we measured": f"{t['accuracy']:.4f} (seed 0); {s['test_accuracy_mean']:.4f} ± "
+                            f"{s['test_accuracy_std']:.4f} ({len(s['seeds'])} seeds)"},
+            {"model": r.model.upper(), "quantity": "test cross-entropy", "seed claims": f"{c['log_loss']:.4f}",
+             "we measured": f"{t['log_loss']:.4f}"},
+            {"model": r.model.upper(), "quantity": "misclassified test images",
+             "seed claims": str(c["n_errors"]), "we measured": str(t["n_errors"])},
+            {"model": r.model.upper(), "quantity": "tuned configuration equals the seed's",
+             "seed claims": "–",
+             "we measured": "yes" if s["tuned_config"] == SEED_FINAL_CONFIGS[r.model] else "no: " + ", ".join(
+                 f"{k}={_fmt(v)}" for k, v in s["tuned_config"].items() if SEED_FINAL_CONFIGS[r.model][k] != v)},
+        ]
+    return pd.DataFrame(rows)
+
+
+def budget_table(results: list[ModelResults]) -> pd.DataFrame:
+    """Data and epochs per stage, as run."""
+    rows = []
+    for r in results:
+        p = r.summary["protocol"]
+        per = lambda st: "all" if not st.get("train_per_class") else f"{st['train_per_class'] * 10:,}"  # noqa: E731
+        rows += [
+            {"model": r.model.upper(), "stage": "preliminary (randomized search)",
+             "training images": per(p["preliminary"]),
+             "epochs": p["preliminary"]["max_epochs"], "runs": p["preliminary"]["n_iter"]},
+            {"model": r.model.upper(), "stage": "sequential sweep", "training images": per(p["sweep"]),
+             "epochs": p["sweep"]["max_epochs"], "runs": sum(len(v) for v in p["sweep"]["candidates"].values())},
+            {"model": r.model.upper(), "stage": "final training", "training images": per(p["final"]),
+             "epochs": f"≤ {p['final']['max_epochs']} (patience {p['final']['patience']})",
+             "runs": len(p["final"]["seeds"])},
+        ]
+    return pd.DataFrame(rows)
+
+
+def headline_table(results: str, profile: str = "full") -> pd.DataFrame:
+    """Model, tuned configuration, test accuracy mean ± sd, wall time and hardware (for the README)."""
+    rows = []
+    for model in ("mlp", "cnn"):
+        try:
+            r = load_model_results(model, profile, results)
+        except FileNotFoundError:
+            rows.append({"model": model.upper(), "tuned configuration": "(study not finished)"})
+            continue
+        s = r.summary
+        rows.append({
+            "model": model.upper(),
+            "tuned configuration": ", ".join(f"{k}={_fmt(v)}" for k, v in s["tuned_config"].items()),
+            "test accuracy (mean ± sd)": f"{s['test_accuracy_mean']:.4f} ± {s['test_accuracy_std']:.4f} "
+                                         f"({len(s['seeds'])} seeds)",
+            "final fit time per seed": f"{np.mean([x['fit_seconds'] for x in s['seeds']]) / 60:.1f} min",
+            "study training time": f"{s['train_seconds_total'] / 3600:.2f} h",
+            "hardware": r.final["hardware"],
+        })
+    return pd.DataFrame(rows)
+
+
+def eda_claims_table(stats: dict, per_class: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The seed's data statements next to our measurements (see :mod:`mnist_skorch.eda`)."""
+    c = SEED_EDA_CLAIMS
+    ink = per_class["ink mass"]
+    order = ink.sort_values(ascending=False).index
+    top = {tuple(sorted((int(a), int(b)))) for a, b in zip(pairs["class a"], pairs["class b"])}
+    rows = [
+        ("pixel mean", f"{c['mean']:.4f}", f"{stats['mean']:.4f}"),
+        ("pixel standard deviation", f"{c['std']:.4f}", f"{stats['std']:.4f}"),
+        ("share of zero pixels", f"≈ {c['zero_share']:.0%}", f"{stats['zero_share']:.1%}"),
+        (f"share near saturation (≥ {stats['saturation_threshold']})", f"≈ {c['saturated_share']:.0%}",
+         f"{stats['saturated_share']:.1%}"),
+        ("mean stroke centroid (row, col)", "≈ (14, 14)",
+         f"({per_class['row_mean'].mean():.1f}, {per_class['col_mean'].mean():.1f})"),
+        ("thickest classes", "0 and 8", f"{order[0]} and {order[1]}"),
+        ("ink mass of 0 / 8", f"≈ {c['ink_mass_0']} / {c['ink_mass_8']}", f"{ink[0]:.3f} / {ink[8]:.3f}"),
+        ("thinnest class (ink mass)", f"{c['thinnest']} (≈ {c['ink_mass_1']})", f"{order[-1]} ({ink[order[-1]]:.3f})"),
+        ("look-alike pairs among the 5 most similar class means",
+         ", ".join(map(str, c["look_alikes"])),
+         ", ".join(f"{p}: {'yes' if p in top else 'no'}" for p in c["look_alikes"])),
+    ]
+    return pd.DataFrame(rows, columns=["quantity", "seed says", "we measured"])
