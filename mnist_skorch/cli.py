@@ -30,10 +30,24 @@ def _prerender(args: argparse.Namespace) -> int:
     return 0
 
 
+README_MARKERS = ("<!-- headline:start -->", "<!-- headline:end -->")
+
+
 def _headline(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .tables import headline_table
 
-    print(headline_table(args.results, args.profile).to_markdown(index=False))
+    table = headline_table(args.results, args.profile).to_markdown(index=False)
+    print(table)
+    if args.readme:
+        path = Path(args.readme)
+        text = path.read_text()
+        start, end = README_MARKERS
+        if start not in text or end not in text:
+            raise SystemExit(f"{path} lacks the markers {start} ... {end}")
+        head, rest = text.split(start, 1)
+        path.write_text(f"{head}{start}\n{table}\n{end}{rest.split(end, 1)[1]}")
     return 0
 
 
@@ -54,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     head = sub.add_parser("headline", help="print the headline results table (markdown)")
     head.add_argument("--profile", default="full")
     head.add_argument("--results", default="results")
+    head.add_argument("--readme", default=None, help="also write the table between the markers of this file")
     head.set_defaults(func=_headline)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",

@@ -240,30 +240,31 @@ INTERDEPENDENCIES = [
     ("Width / depth", "Weight decay / dropout", "capacity needs regularisation"),
     ("Data augmentation", "Label smoothing", "together curb over-confidence"),
 ]
-TIERS = {
-    "Batch size": 0, "Learning rate": 1, "Optimizer": 2, "Momentum": 2, "LR schedule": 2, "Warmup": 3,
-    "Gradient clipping": 3, "BatchNorm": 3, "Weight decay / dropout": 3, "Data augmentation": 3,
-    "Width / depth": 4, "Label smoothing": 5,
+#: Layout of the diagram: tiers run from the batch size (top) to the output tier (bottom).
+LAYOUT = {
+    "Batch size": (0, 5), "Optimizer": (-5, 4.5), "Learning rate": (-2, 4), "BatchNorm": (2, 4),
+    "LR schedule": (-6, 3), "Momentum": (-3.8, 3), "Width / depth": (3.2, 3),
+    "Weight decay / dropout": (0, 2.4), "Warmup": (-6, 1.4), "Gradient clipping": (-3.4, 1.2),
+    "Data augmentation": (3.4, 1.4), "Label smoothing": (3.4, 0),
 }
 
 
 def interdependency_graph():
-    """The hyperparameter interdependencies as a layered directed graph (networkx)."""
+    """The hyperparameter interdependencies as a directed graph (networkx), tiers top to bottom."""
     import networkx as nx
 
     g = nx.DiGraph()
     for a, b, label in INTERDEPENDENCIES:
         g.add_edge(a, b, label=label)
-    for node in g:
-        g.nodes[node]["tier"] = TIERS[node]
-    pos = nx.multipartite_layout(g, subset_key="tier", align="horizontal", scale=2.0)
-    pos = {k: (x, -y) for k, (x, y) in pos.items()}
-    fig, ax = plt.subplots(figsize=(11, 7))
-    nx.draw_networkx_nodes(g, pos, ax=ax, node_size=2600, node_color="#e8f0fe", edgecolors="#4c72b0")
-    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8)
-    nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=14, node_size=2600,
-                           connectionstyle="arc3,rad=0.08")
-    nx.draw_networkx_edge_labels(g, pos, edge_labels=nx.get_edge_attributes(g, "label"), ax=ax, font_size=6)
+    fig, ax = plt.subplots(figsize=(11, 6.5))
+    nx.draw_networkx_edges(g, LAYOUT, ax=ax, arrows=True, arrowsize=14, min_source_margin=28,
+                           min_target_margin=28, edge_color="#555555")
+    nx.draw_networkx_edge_labels(g, LAYOUT, edge_labels=nx.get_edge_attributes(g, "label"), ax=ax,
+                                 font_size=7, bbox=dict(fc="white", ec="none", alpha=0.8))
+    nx.draw_networkx_labels(g, LAYOUT, ax=ax, font_size=9,
+                            bbox=dict(boxstyle="round,pad=0.4", fc="#e8f0fe", ec="#4c72b0"))
+    ax.set_xlim(-7.2, 4.8)
+    ax.set_ylim(-0.5, 5.5)
     ax.set_axis_off()
     fig.tight_layout()
     return fig
