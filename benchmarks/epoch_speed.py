@@ -5,7 +5,7 @@ the epoch time of: a plain PyTorch loop over in-memory tensors (1.00x), skorch's
 ``NeuralNetClassifier`` (per-sample Dataset + DataLoader collate) and our ``MLPClassifier`` /
 ``CNNClassifier``. Same module, same data, same batch size, one thread setting.
 
-    python benchmarks/epoch_speed.py [--n-train 20000] [--repeats 4] [--models mlp cnn]
+    python benchmarks/epoch_speed.py [--n-train 20000] [--repeats 4] [--models mlp cnn] [--threads N]
 """
 
 from __future__ import annotations
@@ -57,10 +57,15 @@ def plain_epoch(module_cls, arch, Xt, yt, Xv, yv, batch_size, channels_last) -> 
         losses.append(loss.item())
         correct += (out.argmax(1) == yb).sum().item()
     model.eval()
+    vloss, vcorrect = 0.0, 0
     with torch.no_grad():
-        vloss = sum(loss_fn(model(Xv[i:i + batch_size]), yv[i:i + batch_size]).item()
-                    for i in range(0, len(Xv), batch_size))
-    return time.perf_counter() - start
+        for i in range(0, len(Xv), batch_size):
+            out = model(Xv[i:i + batch_size])
+            vloss += loss_fn(out, yv[i:i + batch_size]).item()
+            vcorrect += (out.argmax(1) == yv[i:i + batch_size]).sum().item()
+    elapsed = time.perf_counter() - start
+    assert np.isfinite(vloss + sum(losses)) and correct + vcorrect > 0
+    return elapsed
 
 
 def skorch_default_epoch(module_cls, arch, Xt, yt, Xv, yv, batch_size, channels_last) -> float:
@@ -77,7 +82,8 @@ def skorch_default_epoch(module_cls, arch, Xt, yt, Xv, yv, batch_size, channels_
 
 
 def ours_epoch(est_cls, arch, X, y, Xv_raw, yv_raw, batch_size) -> tuple[float, float]:
-    est = est_cls(**arch, optimizer="adamw", lr=1e-3, weight_decay=1e-4, batch_size=batch_size, max_epochs=1)
+    est = est_cls(**arch, optimizer="adamw", lr=1e-3, weight_decay=1e-4, batch_size=batch_size, max_epochs=1,
+                  n_threads=torch.get_num_threads())
     start = time.perf_counter()
     est.fit(X, y, X_valid=Xv_raw, y_valid=yv_raw)
     return est.history_[-1, "dur"], time.perf_counter() - start
@@ -90,7 +96,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--models", nargs="+", default=["mlp", "cnn"], choices=list(CONFIGS))
     ap.add_argument("--batch-sizes", nargs="+", type=int, default=[64, 256])
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     data = load_mnist()
     tr = stratified_subset(data.y_train, args.n_train // 10, random_state=0)
     va = np.setdiff1d(np.arange(len(data.y_train)), tr)[: args.n_valid]

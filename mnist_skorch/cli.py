@@ -13,7 +13,7 @@ def _study(args: argparse.Namespace) -> int:
     models = sorted(MODELS) if args.model == "all" else [args.model]
     for model in models[::-1]:  # mlp first: it is the primary study and the cheaper one
         summary = run_study(model, args.profile, args.results, jobs=args.jobs, data_root=args.data_root,
-                            dask=args.dask, progress=not args.no_progress)
+                            dask=args.dask, progress=not args.no_progress, threads=args.threads)
         print(f"{model}: test accuracy {summary['test_accuracy_mean']:.4f} "
               f"± {summary['test_accuracy_std']:.4f} over {len(summary['seeds'])} seed(s); "
               f"tuned {summary['tuned_config']}")
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     study.add_argument("--profile", default="quick", help="quick, full or a profile .json path")
     study.add_argument("--results", default="results", help="results root (registry)")
     study.add_argument("--jobs", type=int, default=1, help="candidates trained in parallel")
+    study.add_argument("--threads", type=int, default=None,
+                       help="torch threads per training process (default: cores / jobs)")
     study.add_argument("--dask", default=None, help="Dask scheduler address, or 'local'")
     study.add_argument("--data-root", default=None, help="folder holding MNIST/raw")
     study.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -319,7 +319,8 @@ class _ImageClassifier(ClassifierMixin, BaseEstimator):
         if self._memory_format() is not torch.contiguous_format:
             self.net_.module_.to(memory_format=self._memory_format())
         start = time.perf_counter()
-        self.net_.fit(Xt, torch.from_numpy(y))
+        # partial_fit trains the network initialised above; fit would initialise it again.
+        self.net_.partial_fit(Xt, torch.from_numpy(y))
         self.fit_seconds_ = time.perf_counter() - start
         self.classes_ = np.arange(N_CLASSES)
         self.history_ = self.net_.history

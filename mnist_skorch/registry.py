@@ -17,6 +17,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 log = logging.getLogger("mnist_skorch")
 
 STATUSES = ("ok", "diverged")
+#: Bumped whenever a code change alters what a run computes, so older records are not reused.
+RUN_FORMAT = 2
 #: Estimator parameters that do not change a run's result.
 NON_RESULT_PARAMS = ("verbose", "n_threads")
 
@@ -122,7 +124,7 @@ class Registry:
 def run_key(estimator, tags: dict, *fingerprints: str) -> str:
     """Hash of the estimator class and result-relevant params, the tags and the data fingerprints."""
     params = {k: v for k, v in estimator.get_params(deep=False).items() if k not in NON_RESULT_PARAMS}
-    blob = json.dumps([type(estimator).__name__, jsonable(params), jsonable(tags), fingerprints],
+    blob = json.dumps([RUN_FORMAT, type(estimator).__name__, jsonable(params), jsonable(tags), fingerprints],
                       sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:20]
 

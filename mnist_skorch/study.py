@@ -62,8 +62,9 @@ def _prefix(params: dict) -> dict:
     return {PREFIX + k: v for k, v in params.items()}
 
 
-def _torch_threads(jobs: int) -> int:
-    return max(1, (os.cpu_count() or 1) // max(1, jobs))
+def _torch_threads(jobs: int, threads: int | None = None) -> int:
+    """Torch threads per training process: ``threads`` if given, else the cores split between jobs."""
+    return threads or max(1, (os.cpu_count() or 1) // max(1, jobs))
 
 
 class Study:
@@ -76,11 +77,12 @@ class Study:
     results : results root; the registry lives in ``results/<profile>/<model>/``.
     data : the dataset (loaded from the profile's ``dataset`` when ``None``).
     jobs : candidates trained in parallel (joblib); torch threads are split between them.
+    threads : torch threads per training process (default: the cores divided by ``jobs``).
     progress : show a tqdm progress bar.
     """
 
     def __init__(self, model: str, profile: dict, results: str | Path, data: ImageDataset | None = None,
-                 jobs: int = 1, progress: bool = True) -> None:
+                 jobs: int = 1, threads: int | None = None, progress: bool = True) -> None:
         if model not in MODELS:
             raise ValueError(f"unknown model {model!r}; allowed: {sorted(MODELS)}")
         self.model = model
@@ -89,6 +91,7 @@ class Study:
         self.dir = model_dir(results, profile, model)
         self.data = data if data is not None else load_dataset(profile.get("dataset", "mnist"))
         self.jobs = jobs
+        self.threads = _torch_threads(jobs, threads)
         self.progress = progress
         self.seed = int(profile.get("seed", 0))
         self.train_idx, self.valid_idx = stratified_split(
@@ -100,7 +103,7 @@ class Study:
     def _estimator(self, stage: dict, **params) -> RecordedEstimator:
         est = MODELS[self.model](**{**self.spec.get("fixed", {}), **params},
                                  max_epochs=stage["max_epochs"], random_state=self.seed,
-                                 n_threads=_torch_threads(self.jobs))
+                                 n_threads=self.threads)
         return RecordedEstimator(est, registry=self.dir, tags=self.tags)
 
     def _stage_data(self, stage: dict):
@@ -162,7 +165,7 @@ class Study:
                 continue
             est = MODELS[self.model](**{**self.spec.get("fixed", {}), **config},
                                      max_epochs=stage["max_epochs"], patience=stage.get("patience"),
-                                     random_state=seed, n_threads=_torch_threads(1))
+                                     random_state=seed, n_threads=self.threads)
             log.info("[%s] final training, seed %d, %d epochs", self.model, seed, stage["max_epochs"])
             est.fit(self.data.X_train[train], self.data.y_train[train],
                     X_valid=self.data.X_train[self.valid_idx], y_valid=self.data.y_train[self.valid_idx])
@@ -232,7 +235,7 @@ def _bar(total: int, desc: str, enabled: bool):
 
 def run_study(model: str, profile: str | dict = "quick", results: str | Path = "results",
               jobs: int = 1, data_root: str | Path | None = None, dask: str | None = None,
-              progress: bool = True) -> dict:
+              progress: bool = True, threads: int | None = None) -> dict:
     """Run the study for ``model`` (``mlp``, ``cnn``) under ``profile``; see :class:`Study`.
 
     ``dask`` names a Dask scheduler address (or ``"local"`` for a LocalCluster) whose workers
@@ -240,7 +243,7 @@ def run_study(model: str, profile: str | dict = "quick", results: str | Path = "
     """
     prof = profile if isinstance(profile, dict) else load_profile(profile)
     data = load_dataset(prof.get("dataset", "mnist"), data_root)
-    study = Study(model, prof, results, data=data, jobs=jobs, progress=progress)
+    study = Study(model, prof, results, data=data, jobs=jobs, threads=threads, progress=progress)
     if dask is None:
         return study.run()
     import joblib
