@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 CORRECT, WRONG = "#1a7f37", "#cf222e"
 
@@ -167,6 +168,8 @@ def learning_curves(history: pd.DataFrame, best_epoch: int | None = None, title:
     axes[2].plot(history["epoch"], history["lr"], marker="o", ms=3)
     axes[2].set_title("learning rate")
     axes[2].set_xlabel("epoch")
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
         fig.suptitle(title)
     fig.tight_layout()
