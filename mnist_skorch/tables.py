@@ -156,7 +156,7 @@ def headline_table(results: str, profile: str = "full") -> pd.DataFrame:
             "study training time": f"{s['train_seconds_total'] / 3600:.2f} h",
             "hardware": r.final["hardware"],
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).fillna("–")
 
 
 def eda_claims_table(stats: dict, per_class: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
