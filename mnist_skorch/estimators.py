@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping, EpochScoring
-from skorch.dataset import ValidSplit
+from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
 from .models import CNN, MLP, check_choice, check_positive_int, count_parameters
@@ -304,8 +304,6 @@ class _ImageClassifier(ClassifierMixin, BaseEstimator):
         if X_valid is not None:
             Xv = self._to_tensor(X_valid)
             yv = torch.from_numpy(as_labels(y_valid, len(Xv)))
-            from skorch.dataset import Dataset
-
             train_split = predefined_split(Dataset(Xv, yv))
         elif self.validation is not None:
             train_split = ValidSplit(self.validation, stratified=True, random_state=self.random_state)

@@ -17,20 +17,16 @@ def _as_sequence(param_sequence) -> list[tuple[str, list]]:
     return seq
 
 
-def choose(scores: Sequence[float], values: Sequence, current) -> int:
+def choose(scores: Sequence[float], is_current: Sequence[bool]) -> int:
     """Index of the winning candidate: highest score; NaN (diverged) never wins.
 
     Ties go to the current value when it is among the tied, else to the earliest candidate.
     With every score NaN the current value (or the first candidate) is kept.
     """
-    scores = np.asarray(scores, dtype=float)
-    finite = np.where(np.isnan(scores), -np.inf, scores)
-    best = finite.max()
-    tied = [i for i, s in enumerate(finite) if s == best]
-    for i in tied:
-        if values[i] == current:
-            return i
-    return tied[0]
+    finite = np.where(np.isnan(np.asarray(scores, dtype=float)), -np.inf, scores)
+    tied = np.flatnonzero(finite == finite.max())
+    current = [i for i in tied if is_current[i]]
+    return int(current[0] if current else tied[0])
 
 
 class SequentialSearchCV(BaseSearchCV):
@@ -106,14 +102,15 @@ class SequentialSearchCV(BaseSearchCV):
             for name, values in sequence:
                 candidates = [{**current, name: v} for v in values]
                 n = len(candidates)
+                is_current = [v == current[name] for v in values]
                 results = evaluate_candidates(candidates, more_results={
                     "sweep_step": [step] * n,
                     "sweep_cycle": [cycle] * n,
                     "sweep_param": [name] * n,
-                    "sweep_is_current": [v == current[name] for v in values],
+                    "sweep_is_current": is_current,
                 })
                 scores = np.asarray(results["mean_test_score"][-n:], dtype=float)
-                win = choose(scores, values, current[name])
+                win = choose(scores, is_current)
                 previous = current[name]
                 before = float(scores[values.index(previous)]) if previous in values else baseline_score
                 decision = {
@@ -142,6 +139,5 @@ class SequentialSearchCV(BaseSearchCV):
         steps = np.asarray(results["sweep_step"])
         last = np.flatnonzero(steps == steps.max())
         key = f"mean_test_{refit_metric}" if f"mean_test_{refit_metric}" in results else "mean_test_score"
-        current = [bool(c) for c in np.asarray(results["sweep_is_current"])[last]]
-        win = choose(np.asarray(results[key])[last], [not c for c in current], False)
+        win = choose(np.asarray(results[key])[last], np.asarray(results["sweep_is_current"])[last])
         return int(last[win])

@@ -55,10 +55,10 @@ def test_parallel_matches_serial():
 
 
 def test_choose_rules():
-    assert choose([0.5, 0.9, 0.9], ["a", "b", "c"], "c") == 2  # tie keeps the current value
-    assert choose([0.5, 0.9, 0.9], ["a", "b", "c"], "a") == 1  # else the earliest tied
-    assert choose([np.nan, 0.1], [1, 2], 1) == 1  # NaN never wins
-    assert choose([np.nan, np.nan], [1, 2], 2) == 1  # all diverged: keep the current value
+    assert choose([0.5, 0.9, 0.9], [False, False, True]) == 2  # tie keeps the current value
+    assert choose([0.5, 0.9, 0.9], [True, False, False]) == 1  # else the earliest tied
+    assert choose([np.nan, 0.1], [True, False]) == 1  # NaN never wins
+    assert choose([np.nan, np.nan], [False, True]) == 1  # all diverged: keep the current value
 
 
 def test_empty_candidates_rejected():
