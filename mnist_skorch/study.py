@@ -198,6 +198,7 @@ class Study:
         tuned = _unprefix(search.best_params_)
         finals = self.final(tuned)
         accs = np.array([f["test"]["accuracy"] for f in finals])
+        records = Registry(self.dir).records()
         summary = {
             "model": self.model, "profile": self.profile["name"], "dataset": self.data.name,
             "protocol": {k: self.spec[k] for k in ("preliminary", "sweep", "final")},
@@ -217,8 +218,8 @@ class Study:
                       for f in finals],
             "test_accuracy_mean": float(accs.mean()),
             "test_accuracy_std": float(accs.std(ddof=1)) if len(accs) > 1 else 0.0,
-            "n_runs": len(Registry(self.dir).records()),
-            "train_seconds_total": float(sum(r.get("fit_seconds") or 0 for r in Registry(self.dir).records())
+            "n_runs": len(records),
+            "train_seconds_total": float(sum(r.get("fit_seconds") or 0 for r in records)
                                          + sum(f["fit_seconds"] for f in finals)),
             "session_seconds": time.perf_counter() - start,
             "versions": library_versions(),
