@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     study.add_argument("--dask", default=None, help="Dask scheduler address, or 'local'")
     study.add_argument("--data-root", default=None, help="folder holding MNIST/raw")
     study.add_argument("--no-progress", action="store_true", help="no progress bars")
+    study.add_argument("--log", default=None, help="also append the progress log to this file")
     study.set_defaults(func=_study)
     pre = sub.add_parser("prerender", help="Quarto pre-render: study for $QUARTO_PROFILE (quick or full)")
     pre.set_defaults(func=_prerender)
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     head.add_argument("--readme", default=None, help="also write the table between the markers of this file")
     head.set_defaults(func=_headline)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
-                        stream=sys.stderr)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if getattr(args, "log", None):
+        handlers.append(logging.FileHandler(args.log))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S",
+                        handlers=handlers)
     return args.func(args)

@@ -176,6 +176,24 @@ def learning_curves(history: pd.DataFrame, best_epoch: int | None = None, title:
     return fig
 
 
+def schedule_curves(histories: dict[str, dict[str, pd.DataFrame]]):
+    """Validation accuracy per epoch under each final-training schedule, one panel per model.
+
+    ``histories`` maps a model name to ``{schedule name: per-epoch history}``.
+    """
+    fig, axes = plt.subplots(1, len(histories), figsize=(5 * len(histories), 3.2), squeeze=False)
+    for ax, (model, by_name) in zip(axes[0], histories.items()):
+        for name, h in by_name.items():
+            ax.plot(h["epoch"], h["valid_acc"], marker="o", ms=3, label=name)
+        ax.set_title(model)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("validation accuracy")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def confusion_pair(cm: np.ndarray):
     """Confusion matrix in counts (left) and row-normalised percentages (right)."""
     cm = np.asarray(cm)

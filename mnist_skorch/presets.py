@@ -40,6 +40,10 @@ SEED_CLAIMS = {
             "best_epoch": 19},
 }
 
+#: Test accuracy this project aims for (its issue tracker): below the seed's claims, which the
+#: seed's own numbers contradict (see SEED_CLAIMS).
+TARGETS = {"mlp": 0.984, "cnn": 0.994}
+
 #: The seed's statements about the data (its section 2).
 SEED_EDA_CLAIMS = {
     "mean": 0.1307, "std": 0.3081, "zero_share": 0.80, "saturated_share": 0.07,

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import platform
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +22,9 @@ STATUSES = ("ok", "diverged")
 RUN_FORMAT = 2
 #: Estimator parameters that do not change a run's result.
 NON_RESULT_PARAMS = ("verbose", "n_threads")
+#: Parameters added after RUN_FORMAT 2 enter a run key only when they differ from these values,
+#: so records made before the parameter existed keep their keys.
+KEY_DEFAULTS = {"lr_schedule": "constant"}
 
 
 def fingerprint(*arrays) -> str:
@@ -121,9 +125,19 @@ class Registry:
         return sorted((r for r in out if r), key=lambda r: r.get("finished_at", ""))
 
 
+def core_seconds(rec: dict) -> float:
+    """CPU time of a record's training: its fit seconds times the torch threads it ran with.
+
+    The thread count is read from the record's ``hardware`` string; a GPU run counts once.
+    """
+    m = re.search(r"(\d+) torch threads", rec.get("hardware", ""))
+    return (rec.get("fit_seconds") or 0.0) * (int(m.group(1)) if m else 1)
+
+
 def run_key(estimator, tags: dict, *fingerprints: str) -> str:
     """Hash of the estimator class and result-relevant params, the tags and the data fingerprints."""
-    params = {k: v for k, v in estimator.get_params(deep=False).items() if k not in NON_RESULT_PARAMS}
+    params = {k: v for k, v in estimator.get_params(deep=False).items()
+              if k not in NON_RESULT_PARAMS and not (k in KEY_DEFAULTS and v == KEY_DEFAULTS[k])}
     blob = json.dumps([RUN_FORMAT, type(estimator).__name__, jsonable(params), jsonable(tags), fingerprints],
                       sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:20]

@@ -54,6 +54,16 @@ class ModelResults:
         with np.load(self.dir / "final" / f"test_proba_seed{self.final['seed']}.npz") as f:
             return f["proba"]
 
+    def variant_finals(self, name: str) -> list[dict]:
+        """Final-training records of the variant ``name`` (folder ``final-<name>``)."""
+        seeds = self.summary["variants"][name]["seeds"]
+        return [read_json(self.dir / f"final-{name}" / f"seed{s['seed']}.json") for s in seeds]
+
+    def hardware(self) -> list[str]:
+        """Every distinct machine (CPU model and threads, or GPU) that trained a run of the study."""
+        finals = [read_json(p) for p in sorted(self.dir.glob("final*/seed*.json"))]
+        return sorted({r["hardware"] for r in Registry(self.dir).records() + finals if r})
+
     def runs(self) -> pd.DataFrame:
         """Every registry run: status, validation score, epochs, seconds and parameters."""
         rows = [{"status": r["status"], "valid_score": r["valid_score"], "n_train": r["n_train"],

@@ -16,7 +16,7 @@ from .data import ImageDataset, load_dataset, stratified_split, stratified_subse
 from .estimators import CNNClassifier, MLPClassifier
 from .metrics import evaluate
 from .presets import SEED_FINAL_CONFIGS, SEED_INITIAL_BASELINES
-from .registry import RecordedEstimator, Registry, hardware, library_versions, read_json, write_json
+from .registry import RecordedEstimator, Registry, core_seconds, hardware, library_versions, read_json, write_json
 from .search import SequentialSearchCV
 
 log = logging.getLogger("mnist_skorch")
@@ -149,29 +149,49 @@ class Study:
             search.fit(X, y, X_valid=Xv, y_valid=yv)
         return search
 
-    def final(self, config: dict) -> list[dict]:
-        """Steps 5-6: retrain ``config`` for every final seed and evaluate it on the test set."""
-        stage = self.spec["final"]
+    def final_stages(self) -> dict[str, dict]:
+        """The final-training stage and its variants, keyed by the folder their runs go to.
+
+        A variant (``final.variants.<name>``) overrides some of the final stage's settings, e.g.
+        ``{"lr_schedule": "constant", "seeds": [0]}``; its runs go to ``final-<name>/``.
+        """
+        stage = {k: v for k, v in self.spec["final"].items() if k != "variants"}
+        out = {"final": stage}
+        for name, overrides in self.spec["final"].get("variants", {}).items():
+            out[f"final-{name}"] = {**stage, **overrides}
+        return out
+
+    def final(self, config: dict, stage: dict | None = None, folder: str = "final") -> list[dict]:
+        """Steps 5-6: retrain ``config`` for every seed of ``stage`` and evaluate it on the test set.
+
+        A seed is restored from ``folder`` when its record was made with the same ``config`` and
+        ``stage`` settings.
+        """
+        stage = stage if stage is not None else self.final_stages()["final"]
         train = _subset(self.data.y_train, self.train_idx, stage.get("train_per_class"), self.seed)
         out = []
         for seed in stage["seeds"]:
-            path = self.dir / "final" / f"seed{seed}.json"
+            path = self.dir / folder / f"seed{seed}.json"
             weights = path.with_suffix(".pt")
             rec = read_json(path)
-            if rec and rec.get("config") == config and weights.is_file() and "test" in rec:
-                log.info("[%s] final seed %d restored (test acc %.4f)", self.model, seed,
+            if (rec and rec.get("config") == config and rec.get("stage") == stage
+                    and weights.is_file() and "test" in rec):
+                log.info("[%s] %s seed %d restored (test acc %.4f)", self.model, folder, seed,
                          rec["test"]["accuracy"])
                 out.append(rec)
                 continue
+            schedule = stage.get("lr_schedule", "constant")
             est = MODELS[self.model](**{**self.spec.get("fixed", {}), **config},
                                      max_epochs=stage["max_epochs"], patience=stage.get("patience"),
-                                     random_state=seed, n_threads=self.threads)
-            log.info("[%s] final training, seed %d, %d epochs", self.model, seed, stage["max_epochs"])
+                                     lr_schedule=schedule, random_state=seed, n_threads=self.threads)
+            log.info("[%s] %s training, seed %d, %d epochs, %s learning rate", self.model, folder, seed,
+                     stage["max_epochs"], schedule)
             est.fit(self.data.X_train[train], self.data.y_train[train],
                     X_valid=self.data.X_train[self.valid_idx], y_valid=self.data.y_train[self.valid_idx])
             proba = est.predict_proba(self.data.X_test)
             rec = {
-                "seed": seed, "config": config, "status": "diverged" if est.diverged_ else "ok",
+                "seed": seed, "config": config, "stage": stage,
+                "status": "diverged" if est.diverged_ else "ok",
                 "epochs": est.n_epochs_, "best_epoch": est.best_epoch_, "fit_seconds": est.fit_seconds_,
                 "n_parameters": est.n_parameters_, "n_train": len(train), "device": est.device_,
                 "hardware": hardware(), "versions": library_versions(),
@@ -183,25 +203,28 @@ class Study:
             est.net_.save_params(f_params=str(weights))
             np.savez_compressed(path.with_name(f"test_proba_seed{seed}.npz"), proba=proba.astype(np.float32))
             write_json(path, rec)
-            log.info("[%s] final seed %d: test acc %.4f", self.model, seed, rec["test"]["accuracy"])
+            log.info("[%s] %s seed %d: test acc %.4f", self.model, folder, seed, rec["test"]["accuracy"])
             out.append(rec)
         return out
 
     # -- the whole protocol --------------------------------------------------------------------
     def run(self) -> dict:
-        """Run (or resume) every step and write ``summary.json``; returns the summary."""
+        """Run (or resume) every step and write ``summary.json``; returns the summary.
+
+        The summary is written once the final stage is done and again after each variant.
+        """
         start = time.perf_counter()
         prelim_best, prelim_top = self.preliminary()
         source = self.spec.get("start_from", "preliminary")
         initial = prelim_best if source == "preliminary" else SEED_INITIAL_BASELINES[self.model]
         search = self.sweep(initial)
         tuned = _unprefix(search.best_params_)
+        stages = self.final_stages()
         finals = self.final(tuned)
-        accs = np.array([f["test"]["accuracy"] for f in finals])
-        records = Registry(self.dir).records()
         summary = {
             "model": self.model, "profile": self.profile["name"], "dataset": self.data.name,
-            "protocol": {k: self.spec[k] for k in ("preliminary", "sweep", "final")},
+            "protocol": {"preliminary": self.spec["preliminary"], "sweep": self.spec["sweep"],
+                         "final": stages["final"]},
             "fixed": self.spec.get("fixed", {}),
             "split": {"seed": self.seed, "n_train": len(self.train_idx), "n_valid": len(self.valid_idx)},
             "initial_baseline": _unprefix(search.initial_params_),
@@ -213,19 +236,39 @@ class Study:
             "tuned_config": tuned,
             "final": {k: finals[0][k] for k in ("seed", "epochs", "best_epoch", "fit_seconds",
                                                 "n_parameters", "status", "test", "device", "hardware")},
-            "seeds": [{"seed": f["seed"], "accuracy": f["test"]["accuracy"], "log_loss": f["test"]["log_loss"],
-                       "best_epoch": f["best_epoch"], "epochs": f["epochs"], "fit_seconds": f["fit_seconds"]}
-                      for f in finals],
-            "test_accuracy_mean": float(accs.mean()),
-            "test_accuracy_std": float(accs.std(ddof=1)) if len(accs) > 1 else 0.0,
-            "n_runs": len(records),
-            "train_seconds_total": float(sum(r.get("fit_seconds") or 0 for r in records)
-                                         + sum(f["fit_seconds"] for f in finals)),
-            "session_seconds": time.perf_counter() - start,
+            **_seed_summary(finals),
+            "variants": {},
             "versions": library_versions(),
         }
-        write_json(self.dir / "summary.json", summary)
+        variant_finals: list[dict] = []
+
+        def save() -> None:
+            records = Registry(self.dir).records() + finals + variant_finals
+            summary["n_runs"] = len(records) - len(finals) - len(variant_finals)
+            summary["train_seconds_total"] = float(sum(r.get("fit_seconds") or 0 for r in records))
+            summary["train_core_seconds_total"] = float(sum(core_seconds(r) for r in records))
+            summary["session_seconds"] = time.perf_counter() - start
+            write_json(self.dir / "summary.json", summary)
+
+        save()
+        for folder, stage in list(stages.items())[1:]:
+            runs = self.final(tuned, stage, folder)
+            variant_finals += runs
+            summary["variants"][folder.removeprefix("final-")] = {"protocol": stage, **_seed_summary(runs)}
+            save()
         return summary
+
+
+def _seed_summary(finals: list[dict]) -> dict:
+    """Per-seed test results of final runs and the mean and sd (ddof 1) of their accuracy."""
+    accs = np.array([f["test"]["accuracy"] for f in finals])
+    return {
+        "seeds": [{"seed": f["seed"], "accuracy": f["test"]["accuracy"], "log_loss": f["test"]["log_loss"],
+                   "best_epoch": f["best_epoch"], "epochs": f["epochs"], "fit_seconds": f["fit_seconds"]}
+                  for f in finals],
+        "test_accuracy_mean": float(accs.mean()),
+        "test_accuracy_std": float(accs.std(ddof=1)) if len(accs) > 1 else 0.0,
+    }
 
 
 def _bar(total: int, desc: str, enabled: bool):

@@ -89,7 +89,8 @@ def efficiency_table(results: list[ModelResults]) -> pd.DataFrame:
             "final fit time per seed (s)": f"{np.mean([x['fit_seconds'] for x in s['seeds']]):.0f}",
             "training images (final)": f"{r.final['n_train']:,}",
             "sweep + preliminary runs": s["n_runs"],
-            "total training time (CPU h)": f"{s['train_seconds_total'] / 3600:.2f}",
+            "training wall time, whole study (h)": f"{s['train_seconds_total'] / 3600:.2f}",
+            "training CPU time, whole study (core-h)": f"{s.get('train_core_seconds_total', np.nan) / 3600:.2f}",
             "hardware": r.final["hardware"],
             "torch": r.final["versions"]["torch"],
         }
@@ -118,6 +119,17 @@ def claims_table(results: list[ModelResults]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _final_stages(summary: dict) -> list[tuple[str, dict]]:
+    """(name, settings) of the final stage and of each of its variants."""
+    return [("final", summary["protocol"]["final"])] + [
+        (name, v["protocol"]) for name, v in summary.get("variants", {}).items()]
+
+
+def _schedule(stage: dict) -> str:
+    text = f"{stage['max_epochs']}, {stage.get('lr_schedule', 'constant')} learning rate"
+    return text + (f", patience {stage['patience']}" if stage.get("patience") else "")
+
+
 def budget_table(results: list[ModelResults]) -> pd.DataFrame:
     """Data and epochs per stage, as run."""
     rows = []
@@ -130,10 +142,27 @@ def budget_table(results: list[ModelResults]) -> pd.DataFrame:
              "epochs": p["preliminary"]["max_epochs"], "runs": p["preliminary"]["n_iter"]},
             {"model": r.model.upper(), "stage": "sequential sweep", "training images": per(p["sweep"]),
              "epochs": p["sweep"]["max_epochs"], "runs": sum(len(v) for v in p["sweep"]["candidates"].values())},
-            {"model": r.model.upper(), "stage": "final training", "training images": per(p["final"]),
-             "epochs": f"≤ {p['final']['max_epochs']} (patience {p['final']['patience']})",
-             "runs": len(p["final"]["seeds"])},
         ]
+        rows += [{"model": r.model.upper(),
+                  "stage": "final training" + ("" if name == "final" else f" ({name} variant)"),
+                  "training images": per(st), "epochs": _schedule(st), "runs": len(st["seeds"])}
+                 for name, st in _final_stages(r.summary)]
+    return pd.DataFrame(rows)
+
+
+def schedule_table(results: list[ModelResults]) -> pd.DataFrame:
+    """Test accuracy of the tuned configuration under the final stage and each of its variants."""
+    rows = []
+    for r in results:
+        s = r.summary
+        for name, st in _final_stages(s):
+            res = s if name == "final" else s["variants"][name]
+            rows.append({"model": r.model.upper(), "final training": name, "epochs": _schedule(st),
+                         "seeds": ", ".join(str(x["seed"]) for x in res["seeds"]),
+                         "test accuracy (mean ± sd)": f"{res['test_accuracy_mean']:.4f} ± "
+                                                      f"{res['test_accuracy_std']:.4f}",
+                         "test cross-entropy (mean)": f"{np.mean([x['log_loss'] for x in res['seeds']]):.4f}",
+                         "best epochs": ", ".join(str(x["best_epoch"]) for x in res["seeds"])})
     return pd.DataFrame(rows)
 
 
@@ -153,7 +182,8 @@ def headline_table(results: str, profile: str = "full") -> pd.DataFrame:
             "test accuracy (mean ± sd)": f"{s['test_accuracy_mean']:.4f} ± {s['test_accuracy_std']:.4f} "
                                          f"({len(s['seeds'])} seeds)",
             "final fit time per seed": f"{np.mean([x['fit_seconds'] for x in s['seeds']]) / 60:.1f} min",
-            "study training time": f"{s['train_seconds_total'] / 3600:.2f} h",
+            "study training time": f"{s['train_seconds_total'] / 3600:.2f} h wall, "
+                                   f"{s.get('train_core_seconds_total', np.nan) / 3600:.2f} core-h",
             "hardware": r.final["hardware"],
         })
     return pd.DataFrame(rows).fillna("–")

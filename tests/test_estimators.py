@@ -1,3 +1,4 @@
+import math
 import pickle
 
 import numpy as np
@@ -73,6 +74,13 @@ def test_explicit_validation_and_restore_best(small):
     assert clf.score(Xte, yte) == pytest.approx(h["valid_acc"].max())
 
 
+def test_cosine_schedule_decays_the_rate_per_epoch(small):
+    Xtr, ytr, _, _ = small
+    clf = MLPClassifier(**{**FAST, "max_epochs": 3, "lr": 2e-3, "lr_schedule": "cosine"}).fit(Xtr, ytr)
+    expected = [2e-3 * (1 + math.cos(math.pi * e / 3)) / 2 for e in range(3)]
+    assert clf.history_frame()["lr"].tolist() == pytest.approx(expected)
+
+
 def test_input_shapes_accepted(small):
     Xtr, ytr, Xte, _ = small
     clf = MLPClassifier(**FAST).fit(Xtr.reshape(-1, 784), ytr)
@@ -91,6 +99,7 @@ def test_input_shapes_accepted(small):
     ({"lr": -1.0}, "lr must be a positive number"),
     ({"validation": 1.2}, "validation must be None or a fraction"),
     ({"device": "tpu"}, "unknown device 'tpu'"),
+    ({"lr_schedule": "step"}, "unknown lr_schedule 'step'; allowed: .*cosine"),
 ])
 def test_bad_params_raise(small, params, match):
     Xtr, ytr, _, _ = small

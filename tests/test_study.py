@@ -12,7 +12,7 @@ from mnist_skorch.registry import RecordedEstimator, Registry
 from mnist_skorch.search import SequentialSearchCV
 from mnist_skorch.study import load_profile, run_study
 
-TIMING = ("session_seconds", "train_seconds_total", "fit_seconds")
+TIMING = ("session_seconds", "train_seconds_total", "train_core_seconds_total", "fit_seconds")
 
 
 def _strip(obj):
@@ -35,6 +35,13 @@ def test_quick_study_end_to_end(quick_results):
         assert s["tuned_config"] == {d["param"]: d["chosen"] for d in s["decisions"]}
         assert (quick_results / "quick" / model / "final" / "seed0.pt").is_file()
         assert len(Registry(quick_results / "quick" / model).records()) == s["n_runs"] > 10
+        final = json.loads((quick_results / "quick" / model / "final" / "seed0.json").read_text())
+        lrs = [e["lr"] for e in final["history"]]
+        assert final["stage"]["lr_schedule"] == "cosine" and lrs[1] < lrs[0] == s["tuned_config"]["lr"]
+        variant = s["variants"]["constant-lr"]
+        assert variant["protocol"]["lr_schedule"] == "constant" and [r["seed"] for r in variant["seeds"]] == [0]
+        constant = json.loads((quick_results / "quick" / model / "final-constant-lr" / "seed0.json").read_text())
+        assert {e["lr"] for e in constant["history"]} == {s["tuned_config"]["lr"]}
 
 
 def _cli(results, *extra):
@@ -61,8 +68,10 @@ def test_interrupted_study_resumes_without_retraining(tmp_path, quick_results):
     resumed = json.loads((tmp_path / "quick" / "mlp" / "summary.json").read_text())
     reference = json.loads((quick_results / "quick" / "mlp" / "summary.json").read_text())
     assert _strip(resumed) == _strip(reference)
-    again = subprocess.run(_cli(tmp_path), capture_output=True, text=True, check=True)
-    assert " trained " not in again.stderr and "final training" not in again.stderr
+    log = tmp_path / "study.log"
+    again = subprocess.run(_cli(tmp_path, "--log", str(log)), capture_output=True, text=True, check=True)
+    assert " trained " not in again.stderr and " training, seed " not in again.stderr
+    assert log.read_text().count(" restored ") == again.stderr.count(" restored ") >= total
 
 
 def test_diverging_candidate_recorded_and_skipped(tmp_path, small):
@@ -89,3 +98,11 @@ def test_dask_local_cluster_runs_the_sweep(tmp_path, mnist):
     assert [d["param"] for d in summary["decisions"]] == ["width", "lr"]
     assert summary["final"]["test"]["accuracy"] > 0.6
     assert summary["n_runs"] >= 4 and os.path.isfile(tmp_path / "quick" / "mlp" / "summary.json")
+
+
+def test_core_seconds_counts_torch_threads():
+    from mnist_skorch.registry import core_seconds
+
+    assert core_seconds({"fit_seconds": 10.0, "hardware": "AMD EPYC (2 cores, 2 torch threads)"}) == 20.0
+    assert core_seconds({"fit_seconds": 10.0, "hardware": "NVIDIA H200"}) == 10.0
+    assert core_seconds({"hardware": "AMD EPYC (2 cores, 1 torch threads)"}) == 0.0
