@@ -26,6 +26,11 @@ def results_root() -> Path:
     return Path(os.environ.get(RESULTS_ENV) or PROJECT / "results")
 
 
+def stage_size(stage: dict, n_train: int) -> int:
+    """Training images per run of a stage: its stratified subset, or the whole training split."""
+    return stage["train_per_class"] * 10 if stage.get("train_per_class") else n_train
+
+
 @dataclass
 class ModelResults:
     """One model's summary, final-training records and registry runs."""
@@ -58,6 +63,24 @@ class ModelResults:
         """Final-training records of the variant ``name`` (folder ``final-<name>``)."""
         seeds = self.summary["variants"][name]["seeds"]
         return [read_json(self.dir / f"final-{name}" / f"seed{s['seed']}.json") for s in seeds]
+
+    def stage_runs(self) -> dict[str, list[dict]]:
+        """Records per stage: ``preliminary``, ``sweep``, ``final`` and each variant's name.
+
+        A registry run belongs to the first search stage whose training-set size and epochs it
+        matches (a run both stages would train is trained once, in the preliminary pass).
+        """
+        p, n_train = self.summary["protocol"], self.summary["split"]["n_train"]
+        out: dict[str, list[dict]] = {"preliminary": [], "sweep": []}
+        for rec in Registry(self.dir).records():
+            for name in out:
+                st = p[name]
+                if rec["n_train"] == stage_size(st, n_train) and rec["params"]["max_epochs"] == st["max_epochs"]:
+                    out[name].append(rec)
+                    break
+        out["final"] = self.finals
+        out.update({name: self.variant_finals(name) for name in self.summary.get("variants", {})})
+        return out
 
     def hardware(self) -> list[str]:
         """Every distinct machine (CPU model and threads, or GPU) that trained a run of the study."""

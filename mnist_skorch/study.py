@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from importlib import resources
 from pathlib import Path
 
@@ -153,7 +152,8 @@ class Study:
         """The final-training stage and its variants, keyed by the folder their runs go to.
 
         A variant (``final.variants.<name>``) overrides some of the final stage's settings, e.g.
-        ``{"lr_schedule": "constant", "seeds": [0]}``; its runs go to ``final-<name>/``.
+        ``{"lr_schedule": "constant", "seeds": [0]}``; its runs go to ``final-<name>/``. A variant
+        with ``"config": "seed"`` trains the seed's final configuration instead of the tuned one.
         """
         stage = {k: v for k, v in self.spec["final"].items() if k != "variants"}
         out = {"final": stage}
@@ -207,20 +207,28 @@ class Study:
             out.append(rec)
         return out
 
+    def stage_config(self, stage: dict, tuned: dict) -> dict:
+        """The configuration a final stage trains: ``tuned``, or the seed's (``"config": "seed"``)."""
+        source = stage.get("config", "tuned")
+        configs = {"tuned": tuned, "seed": SEED_FINAL_CONFIGS[self.model]}
+        if source not in configs:
+            raise ValueError(f"unknown final-stage config {source!r}; allowed: {sorted(configs)}")
+        return configs[source]
+
     # -- the whole protocol --------------------------------------------------------------------
     def run(self) -> dict:
         """Run (or resume) every step and write ``summary.json``; returns the summary.
 
         The summary is written once the final stage is done and again after each variant.
         """
-        start = time.perf_counter()
         prelim_best, prelim_top = self.preliminary()
         source = self.spec.get("start_from", "preliminary")
         initial = prelim_best if source == "preliminary" else SEED_INITIAL_BASELINES[self.model]
         search = self.sweep(initial)
         tuned = _unprefix(search.best_params_)
         stages = self.final_stages()
-        finals = self.final(tuned)
+        configs = {folder: self.stage_config(stage, tuned) for folder, stage in stages.items()}
+        finals = self.final(configs["final"], stages["final"])
         summary = {
             "model": self.model, "profile": self.profile["name"], "dataset": self.data.name,
             "protocol": {"preliminary": self.spec["preliminary"], "sweep": self.spec["sweep"],
@@ -247,14 +255,14 @@ class Study:
             summary["n_runs"] = len(records) - len(finals) - len(variant_finals)
             summary["train_seconds_total"] = float(sum(r.get("fit_seconds") or 0 for r in records))
             summary["train_core_seconds_total"] = float(sum(core_seconds(r) for r in records))
-            summary["session_seconds"] = time.perf_counter() - start
             write_json(self.dir / "summary.json", summary)
 
         save()
         for folder, stage in list(stages.items())[1:]:
-            runs = self.final(tuned, stage, folder)
+            runs = self.final(configs[folder], stage, folder)
             variant_finals += runs
-            summary["variants"][folder.removeprefix("final-")] = {"protocol": stage, **_seed_summary(runs)}
+            summary["variants"][folder.removeprefix("final-")] = {"protocol": stage, "config": configs[folder],
+                                                                  **_seed_summary(runs)}
             save()
         return summary
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from .presets import SEED_CANDIDATES, SEED_CLAIMS, SEED_EDA_CLAIMS, SEED_FINAL_CONFIGS, SEED_INITIAL_BASELINES
-from .results import ModelResults, load_model_results
+from .registry import core_seconds
+from .results import ModelResults, load_model_results, stage_size
 
 PARAMS = list(SEED_CANDIDATES)
 DESCRIPTIONS = {
@@ -102,6 +103,12 @@ def claims_table(results: list[ModelResults]) -> pd.DataFrame:
     rows = []
     for r in results:
         c, t, s = SEED_CLAIMS[r.model], r.test, r.summary
+        seed_runs = [v for v in s.get("variants", {}).values() if v["protocol"].get("config") == "seed"]
+        rows += [
+            {"model": r.model.upper(), "quantity": "test accuracy of the seed's configuration",
+             "seed claims": f"{c['accuracy_text']:.4f}",
+             "we measured": f"{v['test_accuracy_mean']:.4f} ± {v['test_accuracy_std']:.4f} "
+                            f"({len(v['seeds'])} seeds, our final training)"} for v in seed_runs]
         rows += [
             {"model": r.model.upper(), "quantity": "test accuracy",
              "seed claims": f"{c['accuracy_text']:.4f} (text), {c['accuracy_table']:.4f} (table)",
@@ -130,32 +137,43 @@ def _schedule(stage: dict) -> str:
     return text + (f", patience {stage['patience']}" if stage.get("patience") else "")
 
 
+def _stage_label(name: str, stage: dict) -> str:
+    if name == "final":
+        return "final training"
+    config = " of the seed's configuration" if stage.get("config") == "seed" else ""
+    return f"final training{config} ({name} variant)"
+
+
 def budget_table(results: list[ModelResults]) -> pd.DataFrame:
-    """Data and epochs per stage, as run."""
+    """Data, epochs, runs and training time per stage, as run.
+
+    Time is the sum of the stage's fit times (wall) and of fit time multiplied by torch threads
+    (CPU core-hours); a run shared by the preliminary pass and the sweep counts once.
+    """
     rows = []
     for r in results:
-        p = r.summary["protocol"]
-        per = lambda st: "all" if not st.get("train_per_class") else f"{st['train_per_class'] * 10:,}"  # noqa: E731
-        rows += [
-            {"model": r.model.upper(), "stage": "preliminary (randomized search)",
-             "training images": per(p["preliminary"]),
-             "epochs": p["preliminary"]["max_epochs"], "runs": p["preliminary"]["n_iter"]},
-            {"model": r.model.upper(), "stage": "sequential sweep", "training images": per(p["sweep"]),
-             "epochs": p["sweep"]["max_epochs"], "runs": sum(len(v) for v in p["sweep"]["candidates"].values())},
-        ]
-        rows += [{"model": r.model.upper(),
-                  "stage": "final training" + ("" if name == "final" else f" ({name} variant)"),
-                  "training images": per(st), "epochs": _schedule(st), "runs": len(st["seeds"])}
-                 for name, st in _final_stages(r.summary)]
+        p, n_train = r.summary["protocol"], r.summary["split"]["n_train"]
+        runs = r.stage_runs()
+        stages = [("preliminary (randomized search)", p["preliminary"], p["preliminary"]["max_epochs"],
+                   runs["preliminary"]),
+                  ("sequential sweep", p["sweep"], p["sweep"]["max_epochs"], runs["sweep"])]
+        stages += [(_stage_label(name, st), st, _schedule(st), runs[name]) for name, st in _final_stages(r.summary)]
+        rows += [{"model": r.model.upper(), "stage": label, "training images": f"{stage_size(st, n_train):,}",
+                  "epochs": epochs, "runs": len(recs),
+                  "wall time (h)": f"{sum(x['fit_seconds'] or 0 for x in recs) / 3600:.2f}",
+                  "CPU time (core-h)": f"{sum(core_seconds(x) for x in recs) / 3600:.2f}"}
+                 for label, st, epochs, recs in stages]
     return pd.DataFrame(rows)
 
 
 def schedule_table(results: list[ModelResults]) -> pd.DataFrame:
-    """Test accuracy of the tuned configuration under the final stage and each of its variants."""
+    """Test accuracy of the tuned configuration under the final stage and each variant that trains it."""
     rows = []
     for r in results:
         s = r.summary
         for name, st in _final_stages(s):
+            if st.get("config", "tuned") != "tuned":
+                continue
             res = s if name == "final" else s["variants"][name]
             rows.append({"model": r.model.upper(), "final training": name, "epochs": _schedule(st),
                          "seeds": ", ".join(str(x["seed"]) for x in res["seeds"]),

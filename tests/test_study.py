@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from mnist_skorch import MLPClassifier
+from mnist_skorch.presets import SEED_FINAL_CONFIGS
 from mnist_skorch.registry import RecordedEstimator, Registry
+from mnist_skorch.results import load_model_results
 from mnist_skorch.search import SequentialSearchCV
-from mnist_skorch.study import load_profile, run_study
+from mnist_skorch.study import Study, load_profile, run_study
 
-TIMING = ("session_seconds", "train_seconds_total", "train_core_seconds_total", "fit_seconds")
+TIMING = ("train_seconds_total", "train_core_seconds_total", "fit_seconds")
 
 
 def _strip(obj):
@@ -42,6 +44,21 @@ def test_quick_study_end_to_end(quick_results):
         assert variant["protocol"]["lr_schedule"] == "constant" and [r["seed"] for r in variant["seeds"]] == [0]
         constant = json.loads((quick_results / "quick" / model / "final-constant-lr" / "seed0.json").read_text())
         assert {e["lr"] for e in constant["history"]} == {s["tuned_config"]["lr"]}
+        seed_cfg = json.loads((quick_results / "quick" / model / "final-seed-config" / "seed0.json").read_text())
+        assert seed_cfg["config"] == s["variants"]["seed-config"]["config"] == SEED_FINAL_CONFIGS[model]
+        assert seed_cfg["test"]["accuracy"] > 0.5
+        runs = load_model_results(model, "quick", quick_results).stage_runs()
+        assert len(runs["preliminary"]) == load_profile("quick")["models"][model]["preliminary"]["n_iter"]
+        assert len(runs["preliminary"]) + len(runs["sweep"]) == s["n_runs"]
+        assert [len(runs[k]) for k in ("final", "constant-lr", "seed-config")] == [2, 1, 1]
+
+
+def test_unknown_final_config_is_an_error(tmp_path, mnist):
+    prof = load_profile("quick")
+    study = Study("mlp", prof, tmp_path, data=mnist, progress=False)
+    assert study.stage_config({"config": "seed"}, {"width": 8}) == SEED_FINAL_CONFIGS["mlp"]
+    with pytest.raises(ValueError, match=r"'best'.*allowed: \['seed', 'tuned'\]"):
+        study.stage_config({"config": "best"}, {"width": 8})
 
 
 def _cli(results, *extra):
