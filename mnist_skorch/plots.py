@@ -228,13 +228,15 @@ def sweep_panels(decisions: list[dict]):
         scores = np.array([np.nan if s is None else s for s in d["scores"]], dtype=float)
         colors = [WRONG if str(v) == str(d["chosen"]) else "#8fb3d9" for v in d["candidates"]]
         ax.bar(labels, np.nan_to_num(scores, nan=0.0), color=colors)
+        vertical = len(labels) > 4
         for k, s in enumerate(scores):
             ax.text(k, 0 if np.isnan(s) else s, "diverged" if np.isnan(s) else f"{s:.4f}", ha="center",
-                    va="bottom", fontsize=6, rotation=90 if len(labels) > 4 else 0)
+                    va="bottom", fontsize=6, rotation=90 if vertical else 0)
         finite = scores[np.isfinite(scores)]
         if len(finite):
-            lo = max(0.0, finite.min() - 0.02)
-            ax.set_ylim(lo, min(1.0, finite.max() + 0.02))
+            lo, hi = max(0.0, finite.min() - 0.02), finite.max()
+            label_share = 0.22 if vertical else 0.08  # of the axis height, above the tallest bar
+            ax.set_ylim(lo, hi + max(0.005, (hi - lo) * label_share / (1 - label_share)))
         ax.set_title(f"{d['step'] + 1}. {d['param']}", fontsize=9)
         ax.tick_params(axis="x", labelsize=7, rotation=30)
     for ax in list(axes.flat)[n:]:

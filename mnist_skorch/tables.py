@@ -202,9 +202,15 @@ def headline_table(results: str, profile: str = "full") -> pd.DataFrame:
             "final fit time per seed": f"{np.mean([x['fit_seconds'] for x in s['seeds']]) / 60:.1f} min",
             "study training time": f"{s['train_seconds_total'] / 3600:.2f} h wall, "
                                    f"{s.get('train_core_seconds_total', np.nan) / 3600:.2f} core-h",
-            "hardware": r.final["hardware"],
+            "hardware": _hardware_text(r),
         })
     return pd.DataFrame(rows).fillna("–")
+
+
+def _hardware_text(r: ModelResults) -> str:
+    """The final training's machine, then any other machine that trained runs of the study."""
+    others = [h for h in r.hardware() if h != r.final["hardware"]]
+    return r.final["hardware"] + (f" (final); other runs: {', '.join(others)}" if others else "")
 
 
 def eda_claims_table(stats: dict, per_class: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
