@@ -36,9 +36,14 @@ README_MARKERS = ("<!-- headline:start -->", "<!-- headline:end -->")
 def _headline(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .tables import headline_table
+    from .tables import final_runs_table, finished_results, headline_table
 
+    finished = [r for r in finished_results(args.results, args.profile).values() if r is not None]
     table = headline_table(args.results, args.profile).to_markdown(index=False)
+    if finished:
+        runs = final_runs_table(finished).drop(columns=["test cross-entropy (mean)", "best epochs"])
+        table += ("\n\nFinal training and its variants (`constant-lr`: the seed's constant learning rate; "
+                  "`seed-config`: the seed's own final configuration):\n\n" + runs.to_markdown(index=False))
     print(table)
     if args.readme:
         path = Path(args.readme)

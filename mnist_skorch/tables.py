@@ -166,17 +166,22 @@ def budget_table(results: list[ModelResults]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def schedule_table(results: list[ModelResults]) -> pd.DataFrame:
-    """Test accuracy of the tuned configuration under the final stage and each variant that trains it."""
+def final_runs_table(results: list[ModelResults], configs: tuple[str, ...] = ("tuned", "seed")) -> pd.DataFrame:
+    """Test accuracy under the final stage and each variant whose configuration is in ``configs``.
+
+    ``"tuned"`` is the configuration the sweep chose, ``"seed"`` the seed's final configuration.
+    """
     rows = []
     for r in results:
         s = r.summary
         for name, st in _final_stages(s):
-            if st.get("config", "tuned") != "tuned":
+            config = st.get("config", "tuned")
+            if config not in configs:
                 continue
             res = s if name == "final" else s["variants"][name]
-            rows.append({"model": r.model.upper(), "final training": name, "epochs": _schedule(st),
-                         "seeds": ", ".join(str(x["seed"]) for x in res["seeds"]),
+            rows.append({"model": r.model.upper(), "final training": name,
+                         "configuration": "ours (tuned)" if config == "tuned" else "the seed's",
+                         "epochs": _schedule(st), "seeds": ", ".join(str(x["seed"]) for x in res["seeds"]),
                          "test accuracy (mean ± sd)": f"{res['test_accuracy_mean']:.4f} ± "
                                                       f"{res['test_accuracy_std']:.4f}",
                          "test cross-entropy (mean)": f"{np.mean([x['log_loss'] for x in res['seeds']]):.4f}",
@@ -184,13 +189,22 @@ def schedule_table(results: list[ModelResults]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def finished_results(results: str, profile: str = "full") -> dict[str, ModelResults | None]:
+    """Each model's results under ``results/<profile>``, or ``None`` while its study is unfinished."""
+    out: dict[str, ModelResults | None] = {}
+    for model in ("mlp", "cnn"):
+        try:
+            out[model] = load_model_results(model, profile, results)
+        except FileNotFoundError:
+            out[model] = None
+    return out
+
+
 def headline_table(results: str, profile: str = "full") -> pd.DataFrame:
     """Model, tuned configuration, test accuracy mean ± sd, wall time and hardware (for the README)."""
     rows = []
-    for model in ("mlp", "cnn"):
-        try:
-            r = load_model_results(model, profile, results)
-        except FileNotFoundError:
+    for model, r in finished_results(results, profile).items():
+        if r is None:
             rows.append({"model": model.upper(), "tuned configuration": "(study not finished)"})
             continue
         s = r.summary
