@@ -15,7 +15,7 @@ def test_headline_writes_both_tables_between_the_markers(tmp_path, quick_results
     assert main(["headline", "--profile", "quick", "--results", str(quick_results), "--readme", str(readme)]) == 0
     text = readme.read_text()
     assert text.startswith("# title\n\nbefore\n") and text.endswith(f"{end}\nafter\n")
-    assert "old table" not in text and text.split(start)[1].split(end)[0] in capsys.readouterr().out
+    assert "old table" not in text and text.split(start)[1].split(end)[0].strip() in capsys.readouterr().out
     for model in ("mlp", "cnn"):
         s = json.loads((quick_results / "quick" / model / "summary.json").read_text())
         assert f"{s['test_accuracy_mean']:.4f} ± {s['test_accuracy_std']:.4f}" in text
