@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +33,14 @@ def test_headline_marks_an_unfinished_study_and_needs_the_markers(tmp_path, caps
     with pytest.raises(SystemExit, match="lacks the markers"):
         main(["headline", "--results", str(tmp_path), "--readme", str(readme)])
     assert readme.read_text() == "no markers here\n"
+
+
+def test_readme_headline_is_the_committed_full_study(tmp_path, capsys):
+    """The README's tables are what ``headline`` generates from ``results/full`` now (not stale, not typed)."""
+    root = Path(__file__).resolve().parents[1]
+    start, end = README_MARKERS
+    readme = tmp_path / "README.md"
+    readme.write_text((root / "README.md").read_text())
+    assert main(["headline", "--profile", "full", "--results", str(root / "results"), "--readme", str(readme)]) == 0
+    assert readme.read_text() == (root / "README.md").read_text()
+    assert "study not finished" not in capsys.readouterr().out
