@@ -24,6 +24,11 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def prose_list(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: items joined for a sentence."""
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1] if items else ""
+
+
 def _mean_sd(res: dict) -> str:
     """Mean ± sd of a stage's test accuracy; a single seed has no sd."""
     if len(res["seeds"]) == 1:

@@ -44,3 +44,11 @@ def test_readme_headline_is_the_committed_full_study(tmp_path, capsys):
     assert main(["headline", "--profile", "full", "--results", str(root / "results"), "--readme", str(readme)]) == 0
     assert readme.read_text() == (root / "README.md").read_text()
     assert "study not finished" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("items", "text"), [([], ""), (["a"], "a"), (["a", "b"], "a and b"),
+                                             (["a", "b", "c"], "a, b and c")])
+def test_prose_list(items, text):
+    from mnist_skorch.tables import prose_list
+
+    assert prose_list(items) == text
