@@ -165,17 +165,19 @@ class Study:
         """Steps 5-6: retrain ``config`` for every seed of ``stage`` and evaluate it on the test set.
 
         A seed is restored from ``folder`` when its record was made with the same ``config`` and
-        ``stage`` settings.
+        ``stage`` settings; the stage's list of seeds is not a setting, so adding seeds to a
+        finished stage trains only the new ones.
         """
         stage = stage if stage is not None else self.final_stages()["final"]
+        settings = {k: v for k, v in stage.items() if k != "seeds"}
         train = _subset(self.data.y_train, self.train_idx, stage.get("train_per_class"), self.seed)
         out = []
         for seed in stage["seeds"]:
             path = self.dir / folder / f"seed{seed}.json"
             weights = path.with_suffix(".pt")
             rec = read_json(path)
-            if (rec and rec.get("config") == config and rec.get("stage") == stage
-                    and weights.is_file() and "test" in rec):
+            if (rec and rec.get("config") == config and weights.is_file() and "test" in rec
+                    and {k: v for k, v in rec.get("stage", {}).items() if k != "seeds"} == settings):
                 log.info("[%s] %s seed %d restored (test acc %.4f)", self.model, folder, seed,
                          rec["test"]["accuracy"])
                 out.append(rec)

@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -89,6 +90,21 @@ def test_interrupted_study_resumes_without_retraining(tmp_path, quick_results):
     again = subprocess.run(_cli(tmp_path, "--log", str(log)), capture_output=True, text=True, check=True)
     assert " trained " not in again.stderr and " training, seed " not in again.stderr
     assert log.read_text().count(" restored ") == again.stderr.count(" restored ") >= total
+
+
+def test_adding_final_seeds_trains_only_the_new_ones(tmp_path, quick_results, mnist):
+    shutil.copytree(quick_results / "quick" / "mlp", tmp_path / "quick" / "mlp")
+    folder = tmp_path / "quick" / "mlp" / "final-constant-lr"
+    before = (folder / "seed0.json").read_text()
+    prof = load_profile("quick")
+    prof["models"]["mlp"]["final"]["variants"]["constant-lr"]["seeds"] = [0, 3]
+    summary = Study("mlp", prof, tmp_path, data=mnist, progress=False).run()
+    assert (folder / "seed0.json").read_text() == before
+    assert [s["seed"] for s in summary["variants"]["constant-lr"]["seeds"]] == [0, 3]
+    assert json.loads((folder / "seed3.json").read_text())["stage"]["seeds"] == [0, 3]
+    prof["models"]["mlp"]["final"]["variants"]["constant-lr"]["max_epochs"] = 1
+    Study("mlp", prof, tmp_path, data=mnist, progress=False).run()
+    assert (folder / "seed0.json").read_text() != before  # a changed setting retrains
 
 
 def test_diverging_candidate_recorded_and_skipped(tmp_path, small):
