@@ -169,7 +169,6 @@ class Study:
         finished stage trains only the new ones.
         """
         stage = stage if stage is not None else self.final_stages()["final"]
-        settings = {k: v for k, v in stage.items() if k != "seeds"}
         train = _subset(self.data.y_train, self.train_idx, stage.get("train_per_class"), self.seed)
         out = []
         for seed in stage["seeds"]:
@@ -177,7 +176,7 @@ class Study:
             weights = path.with_suffix(".pt")
             rec = read_json(path)
             if (rec and rec.get("config") == config and weights.is_file() and "test" in rec
-                    and {k: v for k, v in rec.get("stage", {}).items() if k != "seeds"} == settings):
+                    and _settings(rec.get("stage", {})) == _settings(stage)):
                 log.info("[%s] %s seed %d restored (test acc %.4f)", self.model, folder, seed,
                          rec["test"]["accuracy"])
                 out.append(rec)
@@ -221,7 +220,10 @@ class Study:
     def run(self) -> dict:
         """Run (or resume) every step and write ``summary.json``; returns the summary.
 
-        The summary is written once the final stage is done and again after each variant.
+        The summary is written once the final stage is done and again after each variant. Until a
+        variant is done, the summary keeps the variant's previous entry when its configuration and
+        training settings are unchanged (its seeds are then restored, not retrained), so a study
+        stopped while it adds seeds to a variant leaves a complete summary behind.
         """
         prelim_best, prelim_top = self.preliminary()
         source = self.spec.get("start_from", "preliminary")
@@ -231,6 +233,10 @@ class Study:
         stages = self.final_stages()
         configs = {folder: self.stage_config(stage, tuned) for folder, stage in stages.items()}
         finals = self.final(configs["final"], stages["final"])
+        previous = (read_json(self.dir / "summary.json") or {}).get("variants", {})
+        kept = {name: v for name, v in previous.items()
+                if f"final-{name}" in stages and v.get("config") == configs[f"final-{name}"]
+                and _settings(v.get("protocol", {})) == _settings(stages[f"final-{name}"])}
         summary = {
             "model": self.model, "profile": self.profile["name"], "dataset": self.data.name,
             "protocol": {"preliminary": self.spec["preliminary"], "sweep": self.spec["sweep"],
@@ -247,7 +253,7 @@ class Study:
             "final": {k: finals[0][k] for k in ("seed", "epochs", "best_epoch", "fit_seconds",
                                                 "n_parameters", "status", "test", "device", "hardware")},
             **_seed_summary(finals),
-            "variants": {},
+            "variants": kept,
             "versions": library_versions(),
         }
         variant_finals: list[dict] = []
@@ -267,6 +273,11 @@ class Study:
                                                                   **_seed_summary(runs)}
             save()
         return summary
+
+
+def _settings(stage: dict) -> dict:
+    """A final stage's training settings: everything but its list of seeds."""
+    return {k: v for k, v in stage.items() if k != "seeds"}
 
 
 def _seed_summary(finals: list[dict]) -> dict:

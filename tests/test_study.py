@@ -92,7 +92,7 @@ def test_interrupted_study_resumes_without_retraining(tmp_path, quick_results):
     assert log.read_text().count(" restored ") == again.stderr.count(" restored ") >= total
 
 
-def test_adding_final_seeds_trains_only_the_new_ones(tmp_path, quick_results, mnist):
+def test_adding_final_seeds_trains_only_the_new_ones(tmp_path, quick_results, mnist, monkeypatch):
     shutil.copytree(quick_results / "quick" / "mlp", tmp_path / "quick" / "mlp")
     folder = tmp_path / "quick" / "mlp" / "final-constant-lr"
     before = (folder / "seed0.json").read_text()
@@ -102,6 +102,17 @@ def test_adding_final_seeds_trains_only_the_new_ones(tmp_path, quick_results, mn
     assert (folder / "seed0.json").read_text() == before
     assert [s["seed"] for s in summary["variants"]["constant-lr"]["seeds"]] == [0, 3]
     assert json.loads((folder / "seed3.json").read_text())["stage"]["seeds"] == [0, 3]
+    prof["models"]["mlp"]["final"]["variants"]["constant-lr"]["seeds"] = [0, 3, 4]
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(MLPClassifier, "fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # stopped while training seed 4
+        Study("mlp", prof, tmp_path, data=mnist, progress=False).run()
+    kept = json.loads((tmp_path / "quick" / "mlp" / "summary.json").read_text())["variants"]
+    assert kept == summary["variants"]  # the last complete state, with both variants
+    monkeypatch.undo()
     prof["models"]["mlp"]["final"]["variants"]["constant-lr"]["max_epochs"] = 1
     Study("mlp", prof, tmp_path, data=mnist, progress=False).run()
     assert (folder / "seed0.json").read_text() != before  # a changed setting retrains
