@@ -38,8 +38,9 @@ def _headline(args: argparse.Namespace) -> int:
 
     from .tables import final_runs_table, finished_results, headline_table
 
-    finished = [r for r in finished_results(args.results, args.profile).values() if r is not None]
-    table = headline_table(args.results, args.profile).to_markdown(index=False)
+    found = finished_results(args.results, args.profile)
+    finished = [r for r in found.values() if r is not None]
+    table = headline_table(found).to_markdown(index=False)
     if finished:
         runs = final_runs_table(finished).drop(columns=["test cross-entropy (mean)", "best epochs"])
         table += ("\n\nFinal training and its variants (`constant-lr`: the seed's constant learning rate; "

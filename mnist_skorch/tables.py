@@ -70,6 +70,7 @@ def decision_table(summary: dict) -> pd.DataFrame:
         rows.append({"step": d["step"] + 1, "hyperparameter": d["param"], "previous": _fmt(d["previous"]),
                      "chosen": _fmt(d["chosen"]), "val. acc (chosen)": d["score"],
                      "val. acc (previous)": d.get("previous_score"), "delta": d["delta"],
+                     "delta (validation images)": round(d["delta"] * summary["split"]["n_valid"]),
                      "candidates": len(d["candidates"]), "diverged": sum(d["diverged"]),
                      "spread": (max(best) - min(best)) if best else np.nan})
     return pd.DataFrame(rows).set_index("step")
@@ -208,10 +209,14 @@ def finished_results(results: str, profile: str = "full") -> dict[str, ModelResu
     return out
 
 
-def headline_table(results: str, profile: str = "full") -> pd.DataFrame:
-    """Model, tuned configuration, test accuracy mean ± sd, wall time and hardware (for the README)."""
+def headline_table(results: dict[str, ModelResults | None]) -> pd.DataFrame:
+    """Model, tuned configuration, test accuracy mean ± sd, wall time and hardware (for the README).
+
+    ``results`` maps each model to its results, ``None`` while its study is unfinished (see
+    :func:`finished_results`).
+    """
     rows = []
-    for model, r in finished_results(results, profile).items():
+    for model, r in results.items():
         if r is None:
             rows.append({"model": model.upper(), "tuned configuration": "(study not finished)"})
             continue
